@@ -6,4 +6,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt_install() { apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "$@"; }
 apt-get update -o DPkg::Lock::Timeout=600
 # foundation: dpkg (version oracle), apt (apt-cache for benchmarks), signing tools for test mirrors
-apt_install dpkg apt debian-archive-keyring xz-utils gzip lz4 ca-certificates
+apt_install dpkg apt debian-archive-keyring xz-utils gzip lz4 ca-certificates time bc

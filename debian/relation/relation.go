@@ -60,10 +60,18 @@ func (o Op) Satisfied(cmp int) bool {
 type Atom struct {
 	Name     string
 	ArchQual string // "", "any", "native" or an architecture name
-	Op       Op
 	Version  string // set when Op != Any
-	Arches   []string // architecture restriction list ("!i386" negates); rare in binary indexes
-	Profiles string   // build-profile formula, kept verbatim
+	// Restrict holds the architecture list and build profiles, which only
+	// source packages use; nil otherwise (it keeps Atom small).
+	Restrict *Restrict
+	Op       Op
+}
+
+// Restrict is an atom's architecture restriction list ("[amd64 !i386]")
+// and build-profile formula ("<!nocheck>", kept verbatim).
+type Restrict struct {
+	Arches   []string
+	Profiles string
 }
 
 // Satisfies reports whether the version v satisfies a's version constraint.
@@ -94,14 +102,16 @@ func (a Atom) write(b *strings.Builder) {
 		b.WriteString(a.Version)
 		b.WriteByte(')')
 	}
-	if len(a.Arches) > 0 {
-		b.WriteString(" [")
-		b.WriteString(strings.Join(a.Arches, " "))
-		b.WriteByte(']')
-	}
-	if a.Profiles != "" {
-		b.WriteByte(' ')
-		b.WriteString(a.Profiles)
+	if r := a.Restrict; r != nil {
+		if len(r.Arches) > 0 {
+			b.WriteString(" [")
+			b.WriteString(strings.Join(r.Arches, " "))
+			b.WriteByte(']')
+		}
+		if r.Profiles != "" {
+			b.WriteByte(' ')
+			b.WriteString(r.Profiles)
+		}
 	}
 }
 
@@ -362,8 +372,8 @@ func (p *parser) atom() (Atom, error) {
 		if p.i == len(p.s) {
 			return a, p.fail("missing ']'")
 		}
-		a.Arches = strings.Fields(p.s[st:p.i])
-		if len(a.Arches) == 0 {
+		a.Restrict = &Restrict{Arches: strings.Fields(p.s[st:p.i])}
+		if len(a.Restrict.Arches) == 0 {
 			return a, p.fail("empty architecture list")
 		}
 		p.i++
@@ -381,7 +391,10 @@ func (p *parser) atom() (Atom, error) {
 		p.skip()
 	}
 	if p.i > st {
-		a.Profiles = strings.TrimSpace(p.s[st:p.i])
+		if a.Restrict == nil {
+			a.Restrict = &Restrict{}
+		}
+		a.Restrict.Profiles = strings.TrimSpace(p.s[st:p.i])
 	}
 	return a, nil
 }
