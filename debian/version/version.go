@@ -36,7 +36,9 @@ type Version struct {
 // String formats v the way dpkg prints it.
 func (v Version) String() string {
 	var b strings.Builder
-	if v.Epoch != 0 {
+	// An upstream version containing ':' needs its epoch, even 0, to
+	// stay unambiguous.
+	if v.Epoch != 0 || strings.IndexByte(v.Upstream, ':') >= 0 {
 		fmt.Fprintf(&b, "%d:", v.Epoch)
 	}
 	b.WriteString(v.Upstream)

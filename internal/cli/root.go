@@ -21,6 +21,8 @@ type Env struct {
 
 	JSON bool // --json: machine-readable output
 	Repo RepoFlags
+
+	state
 }
 
 // RepoFlags select the archive pdvm loads (see archive.go).
