@@ -89,8 +89,9 @@ func Build(ctx context.Context, native string, inputs []Input) (*Universe, error
 		total += len(r.pkgs)
 	}
 	all := make([]Package, 0, total)
-	for _, r := range res {
-		all = append(all, r.pkgs...)
+	for i := range res {
+		all = append(all, res[i].pkgs...)
+		res[i].pkgs = nil // let the per-index copy go before sorting
 	}
 	sortPackages(all)
 	// Merge duplicates: sorted order puts them side by side.

@@ -18,9 +18,11 @@ mkdir -p "$cache"
 
 t() { # label, command...: prints wall, user+sys CPU, max RSS
 	local label=$1; shift
-	local out
-	out=$( { /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-	read -r wall user sys rss <<<"$out"
+	local tf
+	tf=$(mktemp)
+	/usr/bin/time -o "$tf" -f '%e %U %S %M' "$@" >/dev/null 2>&1
+	read -r wall user sys rss <"$tf"
+	rm -f "$tf"
 	printf '%-44s %7.2f s wall %7.2f s CPU %6d MB RSS\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" $((rss / 1024))
 }
 
