@@ -23,9 +23,13 @@ func BenchmarkDebianLike(b *testing.B) {
 		} {
 			b.Run(fmt.Sprintf("n=%d/roots=%d/%s", sz.n, sz.roots, obj.name), func(b *testing.B) {
 				var res *Result
+				// A cancellable context, as the CLI passes: the solver
+				// then watches it while gini searches.
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
 				for b.Loop() {
 					var err error
-					res, err = p.Minimize(context.Background(), obj.obj, Options{})
+					res, err = p.Minimize(ctx, obj.obj, Options{})
 					if err != nil {
 						b.Fatal(err)
 					}

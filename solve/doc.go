@@ -20,7 +20,9 @@
 // Status [Optimal] is reported only when proven, that is, when the lower
 // bound equals the cost of the returned model. With a time budget the call
 // returns the best model found and the proven lower bound instead of running
-// on ([Feasible]).
+// on ([Feasible]); the last fifth of the budget goes to improving the best
+// model greedily (dropping one costly literal at a time), which sometimes
+// closes the gap and proves it optimal after all.
 //
 // The search is core-guided (OLL): every soft literal is first assumed false;
 // each unsatisfiable subset of those assumptions (found with the SAT solver's

@@ -76,17 +76,18 @@ func (e *engine) why() []Lit {
 // false for unsat, or an error when the budget ran out (errBudget) or the
 // context was cancelled (ctx.Err()).
 //
-// gini checks its deadline only every few thousand propagations and cannot
-// watch a context, so the search runs in slices of growing length; between
-// slices the context is checked. A slice that times out keeps its learnt
-// clauses, so little work is repeated. (Always Try, never Solve: gini's
-// Solve would still see the deadline of an earlier Try.)
+// gini cannot watch a context, and its background mode (GoSolve plus
+// polling) made short calls several times slower, so the search runs
+// synchronously in slices (Try) of 200 ms growing to 500 ms, checking the
+// context between slices: cancellation takes effect within half a second.
+// A slice that times out keeps its learnt clauses, so little work is
+// repeated. Calls that finish within their first slice (nearly all) do not
+// depend on timing, so answers are reproducible. With neither a budget nor a
+// cancellable context, the call is one uninterrupted Solve. (Never Solve
+// after Try on one gini: Solve would still see the earlier Try's deadline.)
 func (e *engine) solve(assume []Lit) (bool, error) {
-	slice := 20 * time.Millisecond
-	maxSlice := 200 * time.Millisecond
-	if e.ctx.Done() == nil { // nothing to watch between slices
-		slice, maxSlice = 24*time.Hour, 24*time.Hour
-	}
+	watch := e.ctx.Done() != nil || !e.deadline.IsZero()
+	slice := 200 * time.Millisecond
 	for {
 		if err := e.ctx.Err(); err != nil {
 			return false, err
@@ -103,38 +104,15 @@ func (e *engine) solve(assume []Lit) (bool, error) {
 			e.g.Assume(toZ(l))
 		}
 		e.solves++
+		if !watch {
+			return e.g.Solve() == 1, nil
+		}
 		switch e.g.Try(d) {
 		case 1:
 			return true, nil
 		case -1:
 			return false, nil
 		}
-		slice = min(2*slice, maxSlice)
+		slice = min(2*slice, 500*time.Millisecond)
 	}
-}
-
-// solveLimit is solve with a cap of d on this call: known is false when the
-// cap ran out first (not an error). Errors are those of solve.
-func (e *engine) solveLimit(assume []Lit, d time.Duration) (sat, known bool, err error) {
-	if err := e.ctx.Err(); err != nil {
-		return false, false, err
-	}
-	if !e.deadline.IsZero() {
-		left := time.Until(e.deadline)
-		if left <= 0 {
-			return false, false, errBudget
-		}
-		d = min(d, left)
-	}
-	for _, l := range assume {
-		e.g.Assume(toZ(l))
-	}
-	e.solves++
-	switch e.g.Try(d) {
-	case 1:
-		return true, true, nil
-	case -1:
-		return false, true, nil
-	}
-	return false, false, nil
 }

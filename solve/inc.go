@@ -20,8 +20,10 @@ import (
 // problem per call, and gini offers no way to set a preferred polarity (its
 // initial phases follow literal counts, which in a dependency encoding
 // favour false), so repeated full solves yield small models and cover few
-// queries each. On a 64,000-variable Debian-like universe Possible answers
-// all 64,000 queries in well under a second (BenchmarkInstallability).
+// queries each. On a 64,000-variable Debian-like universe, loading the
+// clauses and answering all 64,000 queries with Possible takes about a
+// second on a loaded 2-core machine (BenchmarkInstallability); one full
+// Solve per query would take minutes.
 //
 // For a candidate Possible rejects, Solve(c) then Why() names the
 // assumptions to blame.
@@ -31,7 +33,6 @@ type Inc struct {
 	p      *Problem
 	g      *gini.Gini
 	nvars  int
-	top    int
 	solves int
 	buf    []z.Lit
 	// nclauses is how many of p's clauses were loaded.
@@ -47,8 +48,7 @@ type Inc struct {
 // Incremental returns a solver over the current clauses of p. Clauses added
 // to p later are not seen.
 func (p *Problem) Incremental() *Inc {
-	s := &Inc{p: p, g: gini.NewVc(p.nvars+2, len(p.clauses)+1), nvars: p.nvars, top: p.nvars,
-		nclauses: len(p.clauses)}
+	s := &Inc{p: p, g: gini.NewVc(p.nvars+2, len(p.clauses)+1), nvars: p.nvars, nclauses: len(p.clauses)}
 	for _, c := range p.clauses {
 		lits, ok := normClause(c.lits)
 		if !ok {
@@ -63,7 +63,6 @@ func (p *Problem) Incremental() *Inc {
 	// check on every satisfiable call after the first (it otherwise scans
 	// all clauses each time), which matters for thousands of queries.
 	s.g.ActivationLit()
-	s.top = max(p.nvars, int(s.g.MaxVar()))
 	return s
 }
 
@@ -83,7 +82,8 @@ func (s *Inc) Solve(assumptions ...Lit) bool {
 	return s.g.Solve() == 1
 }
 
-// Value returns the value of l in the model of the last satisfiable Solve.
+// Value returns the value of l in the model of the last satisfiable Solve
+// (a later Possible call invalidates it).
 func (s *Inc) Value(l Lit) bool {
 	if l.Var() > int(s.g.MaxVar()) { // in no clause: false in the model
 		return l < 0

@@ -47,11 +47,14 @@ func (p *Problem) Minimize(ctx context.Context, objectives [][]Term, opt Options
 	if m.pr.unsat {
 		return p.unsat(ctx, deadline, opt, m.res)
 	}
-	m.e = newEngine(ctx, p.nvars, searchDeadline)
+	// The first model may use the whole budget; the optimisation proper
+	// stops at 4/5 of it to leave time for improving the incumbent.
+	m.e = newEngine(ctx, p.nvars, deadline)
 	for _, c := range m.pr.clauses {
 		m.e.add(c...)
 	}
 	ok, err := m.e.solve(nil)
+	m.e.deadline = searchDeadline
 	if err != nil {
 		return m.stop(err)
 	}
@@ -236,13 +239,30 @@ type soft struct {
 func (m *minimizer) level(k int) error {
 	e := m.e
 	offset, weights := normalise(m.objectives[k])
+	// softs, iterated in the order of order (map order is random, and the
+	// order of assumptions steers gini: answers must be reproducible).
 	softs := map[Lit]*soft{}
-	for l, w := range weights {
+	var order []Lit
+	addSoft := func(l Lit, s *soft) {
+		softs[l] = s
+		order = append(order, l)
+	}
+	each := func(f func(Lit, *soft)) {
+		live := order[:0]
+		for _, l := range order {
+			if s, ok := softs[l]; ok {
+				live = append(live, l)
+				f(l, s)
+			}
+		}
+		order = live
+	}
+	for _, l := range slices.Sorted(maps.Keys(weights)) {
 		switch m.pr.fixed[l.Var()] * int8(cmp.Compare(l, 0)) {
 		case 1:
-			offset += w
+			offset += weights[l]
 		case 0:
-			softs[l] = &soft{w: w}
+			addSoft(l, &soft{w: weights[l]})
 		}
 	}
 	lb := offset
@@ -254,11 +274,11 @@ func (m *minimizer) level(k int) error {
 	var assume []Lit
 	for {
 		assume = assume[:0]
-		for l, s := range softs {
+		each(func(l Lit, s *soft) {
 			if s.w >= thresh && !s.delayed {
 				assume = append(assume, l.Not())
 			}
-		}
+		})
 		ok, err := e.solve(assume)
 		if err != nil {
 			return err
@@ -267,7 +287,7 @@ func (m *minimizer) level(k int) error {
 			m.record()
 			delayed := false
 			var below int64 = -1
-			for l, s := range softs {
+			each(func(l Lit, s *soft) {
 				if s.delayed {
 					s.delayed = false
 					delayed = true
@@ -282,7 +302,7 @@ func (m *minimizer) level(k int) error {
 					s.hard = true
 					e.add(l.Not())
 				}
-			}
+			})
 			if delayed {
 				continue
 			}
@@ -290,9 +310,7 @@ func (m *minimizer) level(k int) error {
 				if m.res.Cost[k] != lb {
 					return fmt.Errorf("solve: internal error: level %d cost %d != bound %d", k, m.res.Cost[k], lb)
 				}
-				for l := range softs {
-					e.add(l.Not())
-				}
+				each(func(l Lit, _ *soft) { e.add(l.Not()) })
 				return nil
 			}
 			if below >= thresh/2 {
@@ -325,7 +343,7 @@ func (m *minimizer) level(k int) error {
 			delete(softs, l)
 			if s.tot != nil && s.k+1 < s.tot.n {
 				s.tot.extend(e, s.k+2)
-				softs[s.tot.out[s.k+1]] = &soft{w: s.totW, tot: s.tot, k: s.k + 1, totW: s.totW, delayed: true}
+				addSoft(s.tot.out[s.k+1], &soft{w: s.totW, tot: s.tot, k: s.k + 1, totW: s.totW, delayed: true})
 			}
 		}
 		if len(core) == 1 {
@@ -333,35 +351,10 @@ func (m *minimizer) level(k int) error {
 			continue
 		}
 		t := newTotalizer(core)
-		j := 1
-		if exhaustCores {
-			// Exhaustion: while the clauses alone force "at least j+1 of
-			// the core", that much more cost is certain.
-			for j < t.n-1 {
-				t.extend(e, j+1)
-				sat, known, err := e.solveLimit([]Lit{t.out[j].Not()}, 20*time.Millisecond)
-				if err != nil {
-					return err
-				}
-				if !known || sat {
-					break
-				}
-				e.add(t.out[j])
-				lb += wmin
-				m.res.LowerBound[k] = lb
-				j++
-			}
-		}
-		t.extend(e, j+1)
-		softs[t.out[j]] = &soft{w: wmin, tot: t, k: j, totW: wmin, delayed: true}
+		t.extend(e, 2)
+		addSoft(t.out[1], &soft{w: wmin, tot: t, k: 1, totW: wmin, delayed: true})
 	}
 }
-
-// Experiment switches (see BenchmarkResearchFamily).
-var (
-	exhaustCores  = true
-	minimizeCores = true
-)
 
 // trim turns failed assumptions (negated soft literals) into a core of soft
 // literals, shrinking it by re-solving while that helps.
@@ -393,41 +386,6 @@ func (m *minimizer) trim(failed []Lit) ([]Lit, error) {
 		for _, l := range w {
 			core = append(core, l.Not())
 		}
-	}
-	if !minimizeCores || len(core) <= 2 || len(core) > 256 {
-		return core, nil
-	}
-	// Deletion with a small time cap per call: drop each literal in turn
-	// and keep the (smaller) core gini reports when still unsatisfiable.
-	// A smaller core makes a smaller totalizer and a tighter relaxation.
-	var assume []Lit
-	keep := map[Lit]bool{}
-	for i := 0; i < len(core); {
-		c := core[i]
-		if keep[c] {
-			i++
-			continue
-		}
-		assume = assume[:0]
-		for _, l := range core {
-			if l != c {
-				assume = append(assume, l.Not())
-			}
-		}
-		sat, known, err := m.e.solveLimit(assume, 10*time.Millisecond)
-		if err != nil {
-			return nil, err
-		}
-		if !known || sat {
-			keep[c] = true
-			i = 0
-			continue
-		}
-		core = core[:0]
-		for _, l := range m.e.why() {
-			core = append(core, l.Not())
-		}
-		i = 0
 	}
 	return core, nil
 }

@@ -2,9 +2,8 @@ package solve
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
-
-	"github.com/go-air/gini/z"
 )
 
 // Possible reports, for each candidate literal, whether some model of the
@@ -14,13 +13,13 @@ import (
 //
 // gini's Solve assigns every variable, so one call costs time linear in
 // the whole problem even when the question is local. Possible instead
-// builds models out of gini's unit propagation (Test scopes, which touch
-// only the consequences of what is assumed) completed by making every other
-// variable false. A clause that completion violates is repaired by assuming
-// one of its unassigned positive literals, the first whose propagation does
-// not conflict. For dependency clauses (¬p ∨ q1 ∨ q2) that is exactly
-// "install p, its dependencies, one choice for each alternative and nothing
-// else".
+// builds models out of unit propagation (its own, over watched literals:
+// it touches only the consequences of what is assumed) completed by making
+// every other variable false. A clause that completion violates is repaired
+// by assuming one of its unassigned positive literals, the first whose
+// propagation does not conflict. For dependency clauses (¬p ∨ q1 ∨ q2) that
+// is exactly "install p, its dependencies, one choice for each alternative
+// and nothing else".
 //
 // One model is grown candidate by candidate (candidates that occur
 // positively in few clauses, i.e. that nothing depends on, first), and
@@ -30,7 +29,15 @@ import (
 // is impossible, and one the greedy repair cannot settle is decided by a
 // full Solve, so each round decides at least one candidate and the answers
 // are exact.
+//
+// Candidates must be literals over the Problem's variables (Possible panics
+// otherwise, like Add).
 func (s *Inc) Possible(cands []Lit) []bool {
+	for _, c := range cands {
+		if c == 0 || c.Var() > s.nvars {
+			panic(fmt.Sprintf("solve: Possible: literal %d out of range (NumVars %d)", c, s.nvars))
+		}
+	}
 	ok := make([]bool, len(cands))
 	if s.state == 0 {
 		s.solves++
@@ -52,7 +59,7 @@ func (s *Inc) Possible(cands []Lit) []bool {
 	// clashes with the model so far waits for the next round. The first
 	// candidate tried on an empty model is always decided, so every round
 	// makes progress.
-	ls := &localSearch{s: s, pc: pc}
+	ls := newLocalSearch(pc)
 	for len(pending) > 0 {
 		var next []int
 		for _, i := range pending {
@@ -61,7 +68,7 @@ func (s *Inc) Possible(cands []Lit) []bool {
 				ok[i] = true
 				continue
 			}
-			base := ls.depth == 0
+			base := ls.empty()
 			mark := len(ls.trail)
 			if ls.add(c) {
 				ok[i] = true
@@ -95,12 +102,13 @@ func (s *Inc) Possible(cands []Lit) []bool {
 	return ok
 }
 
-// possibleIndex holds the clause occurrence lists Possible needs.
+// possibleIndex holds the clauses and occurrence lists Possible needs.
 type possibleIndex struct {
 	negOcc   [][]int32 // by variable: clauses containing ¬v
 	allPos   []int32   // clauses without a negative literal
 	posCount []int32   // by variable: clauses containing +v
-	clauses  [][]Lit
+	clauses  [][]Lit   // normalised; the first two literals are watched
+	units    []Lit     // unit clauses
 }
 
 func (s *Inc) index() *possibleIndex {
@@ -115,6 +123,9 @@ func (s *Inc) index() *possibleIndex {
 		lits, ok := normClause(c.lits)
 		if !ok {
 			continue
+		}
+		if len(lits) == 1 {
+			pc.units = append(pc.units, lits[0])
 		}
 		ci := int32(len(pc.clauses))
 		pc.clauses = append(pc.clauses, lits)
@@ -135,59 +146,138 @@ func (s *Inc) index() *possibleIndex {
 	return pc
 }
 
-// val returns 1, -1 or 0 (unassigned) for l on gini's current trail.
-func (s *Inc) val(l Lit) int8 {
-	if l.Var() > int(s.g.MaxVar()) {
-		return 0
-	}
-	m := toZ(l)
-	switch {
-	case s.g.Value(m):
-		return 1
-	case s.g.Value(m.Not()):
-		return -1
-	}
-	return 0
-}
-
-// localSearch grows a model made of gini's propagation trail (under
-// nested Test scopes) plus "every other variable false".
+// localSearch grows a model made of a unit-propagation trail plus "every
+// other variable false". Its propagation is its own (two watched literals
+// per clause), so every literal it makes true is on its trail and the
+// clauses that literal may break are checked; nothing is learnt.
 type localSearch struct {
-	s       *Inc
 	pc      *possibleIndex
-	depth   int     // open Test scopes
-	trail   []Lit   // literals assigned in those scopes
+	val     []int8    // by variable: 1 true, -1 false, 0 unassigned
+	watches [][]int32 // by literal index: clauses watching that literal
+	trail   []Lit
+	qhead   int     // next trail literal to propagate
+	base    int     // trail length of the level-0 consequences of units
 	work    []int32 // clauses to check
-	refuted bool    // last add: c alone failed under propagation at depth 0
+	refuted bool    // last add: c alone failed propagation on an empty model
 }
 
-// test assumes l in a new scope. On conflict it closes the scope again and
-// reports false; dead reports that gini's learning refuted the enclosing
-// scopes as well (they must all be closed).
-func (ls *localSearch) test(l Lit) (ok, dead bool) {
-	g := ls.s.g
-	g.Assume(toZ(l))
-	if ls.s.buf == nil {
-		ls.s.buf = make([]z.Lit, 0, 64) // gini reports nothing into nil
+func lidx(l Lit) int {
+	if l > 0 {
+		return 2 * int(l)
 	}
-	res, out := g.Test(ls.s.buf[:0])
-	ls.depth++
-	if res < 0 {
-		ls.depth--
-		return false, g.Untest() < 0
-	}
-	ls.s.buf = out
-	for _, m := range out {
-		l := fromZ(m)
-		if l.Var() > ls.s.nvars {
-			continue
-		}
-		ls.trail = append(ls.trail, l)
-		if l > 0 {
-			ls.work = append(ls.work, ls.pc.negOcc[l]...)
+	return 2*int(-l) + 1
+}
+
+func newLocalSearch(pc *possibleIndex) *localSearch {
+	n := len(pc.negOcc) - 1
+	ls := &localSearch{pc: pc, val: make([]int8, n+1), watches: make([][]int32, 2*n+2)}
+	for ci, c := range pc.clauses {
+		if len(c) >= 2 {
+			ls.watches[lidx(c[0])] = append(ls.watches[lidx(c[0])], int32(ci))
+			ls.watches[lidx(c[1])] = append(ls.watches[lidx(c[1])], int32(ci))
 		}
 	}
-	return true, false
+	for _, u := range pc.units {
+		if !ls.assign(u) || !ls.propagate() {
+			// Unsatisfiable under propagation: Possible checked
+			// satisfiability first, so this cannot happen.
+			panic("solve: internal error: satisfiable clauses refuted by propagation")
+		}
+	}
+	ls.base = len(ls.trail)
+	return ls
+}
+
+func (ls *localSearch) litVal(l Lit) int8 {
+	if l > 0 {
+		return ls.val[l]
+	}
+	return -ls.val[-l]
+}
+
+// assign makes l true; false if l is already false.
+func (ls *localSearch) assign(l Lit) bool {
+	switch ls.litVal(l) {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	if l > 0 {
+		ls.val[l] = 1
+	} else {
+		ls.val[-l] = -1
+	}
+	ls.trail = append(ls.trail, l)
+	return true
+}
+
+// propagate runs unit propagation over the trail; false on conflict.
+func (ls *localSearch) propagate() bool {
+	for ls.qhead < len(ls.trail) {
+		f := ls.trail[ls.qhead].Not() // just became false
+		ls.qhead++
+		ws := ls.watches[lidx(f)]
+		j := 0
+		for i := 0; i < len(ws); i++ {
+			ci := ws[i]
+			c := ls.pc.clauses[ci]
+			if c[0] == f {
+				c[0], c[1] = c[1], c[0]
+			}
+			if ls.litVal(c[0]) == 1 {
+				ws[j] = ci
+				j++
+				continue
+			}
+			moved := false
+			for k := 2; k < len(c); k++ {
+				if ls.litVal(c[k]) != -1 {
+					c[1], c[k] = c[k], c[1]
+					ls.watches[lidx(c[1])] = append(ls.watches[lidx(c[1])], ci)
+					moved = true
+					break
+				}
+			}
+			if moved {
+				continue
+			}
+			ws[j] = ci
+			j++
+			if !ls.assign(c[0]) {
+				j += copy(ws[j:], ws[i+1:])
+				ls.watches[lidx(f)] = ws[:j]
+				return false
+			}
+		}
+		ls.watches[lidx(f)] = ws[:j]
+	}
+	return true
+}
+
+// undo unassigns the trail back to length mark.
+func (ls *localSearch) undo(mark int) {
+	for _, l := range ls.trail[mark:] {
+		ls.val[l.Var()] = 0
+	}
+	ls.trail = ls.trail[:mark]
+	ls.qhead = min(ls.qhead, mark)
+}
+
+// try assumes l and propagates; on conflict it undoes and reports false.
+// New true literals queue the clauses they may break.
+func (ls *localSearch) try(l Lit) bool {
+	mark := len(ls.trail)
+	if !ls.assign(l) || !ls.propagate() {
+		ls.undo(mark)
+		return false
+	}
+	for _, m := range ls.trail[mark:] {
+		if m > 0 {
+			ls.work = append(ls.work, ls.pc.negOcc[m]...)
+		}
+	}
+	return true
 }
 
 // violated reports whether clause ci is false when every unassigned
@@ -195,12 +285,12 @@ func (ls *localSearch) test(l Lit) (ok, dead bool) {
 func (ls *localSearch) violated(ci int32, open []Lit) (bool, []Lit) {
 	open = open[:0]
 	for _, l := range ls.pc.clauses[ci] {
-		switch ls.s.val(l) {
+		switch ls.litVal(l) {
 		case 1:
-			return false, nil
+			return false, open
 		case 0:
 			if l < 0 {
-				return false, nil
+				return false, open
 			}
 			open = append(open, l)
 		}
@@ -208,42 +298,35 @@ func (ls *localSearch) violated(ci int32, open []Lit) (bool, []Lit) {
 	return true, open
 }
 
-// reset closes every scope.
+func (ls *localSearch) empty() bool { return len(ls.trail) == ls.base }
+
+// reset empties the model (keeping the consequences of unit clauses).
 func (ls *localSearch) reset() {
-	for ; ls.depth > 0; ls.depth-- {
-		ls.s.g.Untest()
-	}
-	ls.trail, ls.work = ls.trail[:0], ls.work[:0]
+	ls.undo(ls.base)
+	ls.work = ls.work[:0]
 }
 
 // add extends the model with c true, repairing violated clauses greedily
 // (first alternative that propagates without conflict). On failure the
-// model is restored, or emptied when gini refuted it.
+// model is restored.
 func (ls *localSearch) add(c Lit) bool {
 	ls.refuted = false
-	if ls.depth == 0 {
+	if ls.empty() {
+		// Starting a model: check the clauses no assumption will queue,
+		// those without negative literals and those of the variables
+		// the unit clauses make true.
 		ls.work = append(ls.work[:0], ls.pc.allPos...)
-	}
-	depth, mark := ls.depth, len(ls.trail)
-	fail := func(dead bool) bool {
-		if dead {
-			ls.reset()
-			return false
-		}
-		for ; ls.depth > depth; ls.depth-- {
-			if ls.s.g.Untest() < 0 {
-				ls.depth--
-				ls.reset()
-				return false
+		for _, m := range ls.trail[:ls.base] {
+			if m > 0 {
+				ls.work = append(ls.work, ls.pc.negOcc[m]...)
 			}
 		}
-		ls.trail, ls.work = ls.trail[:mark], ls.work[:0]
-		return false
 	}
-	ok, dead := ls.test(c)
-	if !ok {
-		ls.refuted = depth == 0 && !dead
-		return fail(dead)
+	empty, mark := ls.empty(), len(ls.trail)
+	if !ls.try(c) {
+		ls.refuted = empty
+		ls.work = ls.work[:0]
+		return false
 	}
 	var open []Lit
 	for len(ls.work) > 0 {
@@ -256,17 +339,15 @@ func (ls *localSearch) add(c Lit) bool {
 		}
 		fixed := false
 		for _, a := range open {
-			ok, dead := ls.test(a)
-			if ok {
+			if ls.try(a) {
 				fixed = true
 				break
 			}
-			if dead {
-				return fail(true)
-			}
 		}
 		if !fixed {
-			return fail(false)
+			ls.undo(mark)
+			ls.work = ls.work[:0]
+			return false
 		}
 	}
 	return true

@@ -189,8 +189,12 @@ func TestIncAgainstBruteForce(t *testing.T) {
 // TestPossibleAgainstBruteForce checks Inc.Possible on random universes:
 // each answer matches enumeration.
 func TestPossibleAgainstBruteForce(t *testing.T) {
+	iters := 3000
+	if testing.Short() {
+		iters = 500
+	}
 	r := rand.New(rand.NewPCG(5, 6))
-	for it := range 400 {
+	for it := range iters {
 		n := 1 + r.IntN(12)
 		cs, _ := randomInstance(r, n)
 		p := New()
@@ -218,6 +222,10 @@ func TestPossibleAgainstBruteForce(t *testing.T) {
 			want := bruteMin(n, clauses, []Lit{c}, nil) != nil
 			if got[i] != want {
 				t.Fatalf("iter %d: Possible(%v) = %v, brute force %v\nclauses %v", it, c, got[i], want, clauses)
+			}
+			// The solver stays usable after Possible.
+			if i < 3 && inc.Solve(c) != want {
+				t.Fatalf("iter %d: Solve(%v) after Possible = %v, brute force %v", it, c, !want, want)
 			}
 		}
 	}
