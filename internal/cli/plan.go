@@ -131,6 +131,7 @@ func newPlanCmd(e *Env) *cobra.Command {
 	var df descFlags
 	var check bool
 	var budget time.Duration
+	var avoidVuln string
 	cmd := &cobra.Command{
 		Use:   "plan [flags] FILE.pdvm.hcl",
 		Short: "Resolve a description to a provably minimal package set and write its lock",
@@ -186,6 +187,11 @@ for CI.`,
 					return err
 				}
 				opts.Budget = budget
+				if avoidVuln != "" {
+					if opts.Forbid, err = vulnForbidder(e, avoidVuln, constraint.Lower(vm).Suite); err != nil {
+						return err
+					}
+				}
 				r, err := plan.Plan(cmd.Context(), u, f, vm, lockPath, opts)
 				if err != nil {
 					return planError(e, f, err)
@@ -235,6 +241,7 @@ for CI.`,
 		},
 	}
 	df.register(cmd)
+	cmd.Flags().StringVar(&avoidVuln, "avoid-vulnerable", "", "like the description's security { avoid = LEVEL }: keep out versions affected by fixed advisories of this urgency or worse")
 	cmd.Flags().BoolVar(&check, "check", false, "do not write; exit 2 when the lock is missing or stale")
 	cmd.Flags().DurationVar(&budget, "budget", 0, "solver time budget (default 30s); when it runs out the best set found is locked as feasible")
 	return cmd

@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"pdvm.dev/pdvm/archive"
 	"pdvm.dev/pdvm/resolve"
+	"pdvm.dev/pdvm/vuln"
 )
 
 func init() { register(newResolveCmd) }
@@ -21,6 +23,7 @@ type resolveFlags struct {
 	objective string
 	base      string
 	budget    time.Duration
+	avoidVuln string
 }
 
 func (f *resolveFlags) register(cmd *cobra.Command) {
@@ -30,6 +33,38 @@ func (f *resolveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.objective, "objective", "count", "what to minimise: count (packages) or size (Installed-Size)")
 	fl.StringVar(&f.base, "base", "none", "base set: debian (Essential and Priority: required packages) or none")
 	fl.DurationVar(&f.budget, "budget", 30*time.Second, "solver time budget; when it runs out the best set found is printed as feasible")
+	fl.StringVar(&f.avoidVuln, "avoid-vulnerable", "", "keep out versions affected by fixed advisories of this urgency or worse (low, medium, high); needs 'pdvm vuln update'")
+}
+
+// applySecurity adds --avoid-vulnerable to req.
+func (f *resolveFlags) applySecurity(e *Env, req *resolve.Request) error {
+	if f.avoidVuln == "" {
+		return nil
+	}
+	forbid, err := vulnForbidder(e, f.avoidVuln, "bookworm")
+	if err != nil {
+		return err
+	}
+	req.Forbid = forbid
+	return nil
+}
+
+// vulnForbidder loads the advisory data and returns the resolver hook that
+// forbids affected versions at or above level.
+func vulnForbidder(e *Env, level, release string) (func(*archive.Package) (string, bool), error) {
+	lv, err := vuln.ParseUrgency(level)
+	if err != nil {
+		return nil, Hint(err, "use --avoid-vulnerable low, medium or high")
+	}
+	st, err := vuln.DefaultStore(e.Repo.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := st.Open()
+	if err != nil {
+		return nil, Hint(fmt.Errorf("--avoid-vulnerable needs advisory data: %w", err), "import it with 'pdvm vuln update --tracker FILE|URL --osv PATH|URL'")
+	}
+	return vuln.ForbidderRelease(db, release, lv), nil
 }
 
 // request builds a resolve.Request from positional needs and the flags.
@@ -122,6 +157,9 @@ set of them that clash, each with the dependency chain that makes it fail.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, err := f.request(args)
 			if err != nil {
+				return err
+			}
+			if err := f.applySecurity(e, &req); err != nil {
 				return err
 			}
 			u, err := e.Universe(cmd.Context())

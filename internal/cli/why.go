@@ -64,6 +64,9 @@ With NEEDs instead of a file, it resolves them as 'pdvm resolve' would (same
 			if err != nil {
 				return err
 			}
+			if err := rf.applySecurity(e, &req); err != nil {
+				return err
+			}
 			u, err := e.Universe(cmd.Context())
 			if err != nil {
 				return err
