@@ -158,8 +158,11 @@ func (u *Universe) index() {
 	}
 }
 
+// sortPackages orders ps; it is stable, so among identical (name,
+// version, arch) stanzas the one from the first index stays first, and its
+// Filename matches the first suite of its Origins.
 func sortPackages(ps []Package) {
-	sort.Slice(ps, func(i, j int) bool {
+	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := &ps[i], &ps[j]
 		if a.Name != b.Name {
 			return a.Name < b.Name

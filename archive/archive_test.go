@@ -175,3 +175,21 @@ func FuzzDecode(f *testing.F) {
 		Decode(data) // must not panic
 	})
 }
+
+// TestMergeKeepsFirstFilename guards the lock's download URL: when two
+// suites list the same package from different pools, the merged package
+// keeps the Filename of the first suite, the one OriginNames lists first.
+func TestMergeKeepsFirstFilename(t *testing.T) {
+	a := "Package: x\nVersion: 1\nArchitecture: all\nFilename: pool/main/x/x_1_all.deb\n"
+	b := "Package: x\nVersion: 1\nArchitecture: all\nFilename: pool/updates/main/x/x_1_all.deb\n"
+	for i := 0; i < 20; i++ {
+		u, err := Build(context.Background(), "amd64", []Input{input("bookworm", a), input("bookworm-security", b)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := u.Pkg(0)
+		if p.Filename != "pool/main/x/x_1_all.deb" || u.OriginNames(p)[0] != "bookworm" {
+			t.Fatalf("merged %s from %v", p.Filename, u.OriginNames(p))
+		}
+	}
+}

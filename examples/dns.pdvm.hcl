@@ -3,7 +3,7 @@ vm "dns" {
   extends  = "generic"
   hostname = "resolver"
 
-  need  = ["unbound"]
+  need  = ["unbound", "dns-root-data"] # unbound refuses to start without the root trust anchor
   avoid = ["systemd"]
 
   hardware {

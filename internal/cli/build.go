@@ -15,6 +15,7 @@ import (
 	"pdvm.dev/pdvm/internal/cache"
 	"pdvm.dev/pdvm/manifest"
 	"pdvm.dev/pdvm/plan"
+	"pdvm.dev/pdvm/sbom"
 	vmtarget "pdvm.dev/pdvm/target"
 )
 
@@ -142,6 +143,23 @@ func (f *buildFlags) build(cmd *cobra.Command, e *Env, j *job) (*build.Result, e
 	fp.Wait()
 	if err != nil {
 		return nil, fmt.Errorf("building vm %q: %w", j.vm.Name, err)
+	}
+	// The SBOMs describe the lock the image was built from; they sit next
+	// to the image so audit, surface and affected can read the directory.
+	paths, err := sbom.WriteFiles(j.out, j.lock)
+	if err != nil {
+		return nil, fmt.Errorf("writing the SBOMs of vm %q: %w", j.vm.Name, err)
+	}
+	for _, p := range paths {
+		kind := "sbom:spdx"
+		if strings.HasSuffix(p, ".cdx.json") {
+			kind = "sbom:cyclonedx"
+		}
+		a := build.Artifact{Kind: kind, Name: filepath.Base(p), Path: p}
+		if st, err := os.Stat(p); err == nil {
+			a.Size = st.Size()
+		}
+		res.Artifacts = append(res.Artifacts, a)
 	}
 	return res, nil
 }

@@ -68,6 +68,15 @@ func TestRealTestExampleWeb(t *testing.T) {
 	if _, err := os.Stat(desc + ".lock"); err != nil {
 		t.Errorf("no lock written next to the description: %v", err)
 	}
+	// The build leaves both SBOMs next to the image, naming nginx by purl.
+	for _, name := range []string{"web.spdx.json", "web.cdx.json"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Errorf("the build wrote no %s: %v", name, err)
+		} else if !strings.Contains(string(b), "pkg:deb/debian/nginx@") {
+			t.Errorf("%s does not list nginx by purl", name)
+		}
+	}
 	page, _ := os.ReadFile(filepath.Join(filepath.Dir(desc), "web", "index.html"))
 	if !strings.Contains(string(page), "Hello from pdvm") {
 		t.Errorf("the example page changed; the probe expects %q", "Hello from pdvm")

@@ -104,7 +104,7 @@ func cachePath(cfg repo.Config, native string, origins []archive.Origin) (string
 		dir = d
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "universe v1\x00%s\x00", native)
+	fmt.Fprintf(h, "universe v2\x00%s\x00", native)
 	for _, o := range origins {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", o.Suite, o.Codename, o.Component, o.Arch, o.Date, o.ValidUntil, o.InReleaseSHA256, o.IndexSHA256, o.MirrorURL, o.Source)
 	}
