@@ -29,11 +29,21 @@ func TestScript(t *testing.T) {
 		Name:     "bookworm",
 		Packages: map[string]string{"main/binary-amd64": string(sample)},
 	})
+	// A signed mirror whose index is well-formed deb822 but holds an
+	// invalid version and, in another suite, an invalid relation.
+	bad := archivetest.New(t,
+		archivetest.Suite{Name: "bookworm", Packages: map[string]string{
+			"main/binary-amd64": "Package: a\nVersion: 1\nArchitecture: all\n\nPackage: b\nVersion: x1\nArchitecture: all\n"}},
+		archivetest.Suite{Name: "bookworm-updates", Packages: map[string]string{
+			"main/binary-amd64": "Package: c\nVersion: 1\nArchitecture: all\nDepends: a (>= )\n"}},
+	)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("MIRROR", m.URL())
 			env.Setenv("KEYRING", m.Keyring)
+			env.Setenv("BADMIRROR", bad.URL())
+			env.Setenv("BADKEYRING", bad.Keyring)
 			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/cache")
 			env.Setenv("HOME", env.WorkDir)
 			return nil
