@@ -122,6 +122,12 @@ func moduleRoot() (string, error) {
 	if exe, err := os.Executable(); err == nil {
 		starts = append(starts, filepath.Dir(exe))
 	}
+	// The directory this file was compiled from (absent with -trimpath):
+	// a pdvm binary built from a checkout finds that checkout wherever it
+	// is run.
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		starts = append(starts, filepath.Dir(file))
+	}
 	for _, dir := range starts {
 		for d := dir; ; d = filepath.Dir(d) {
 			b, err := os.ReadFile(filepath.Join(d, "go.mod"))

@@ -471,6 +471,21 @@ func Load(ctx context.Context, cfg Config) ([]Index, error) {
 		}
 		out = append(out, idx...)
 	}
+	// An expired Release means newer indexes exist: refresh when online,
+	// and keep the verified (if old) state when the mirror is unreachable.
+	if !cfg.Offline {
+		for _, ix := range out {
+			if r := ix.Release; r != nil && !r.ValidUntil.IsZero() && Now().After(r.ValidUntil) {
+				p.progress(fmt.Sprintf("%s: the cached Release expired on %s; updating", ix.Suite, r.ValidUntil.UTC().Format(time.RFC1123)))
+				fresh, err := Update(ctx, cfg)
+				if err != nil {
+					p.progress(fmt.Sprintf("warning: update failed, using the expired cached indexes: %v", err))
+					return out, nil
+				}
+				return fresh, nil
+			}
+		}
+	}
 	return out, nil
 }
 

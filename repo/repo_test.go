@@ -674,3 +674,41 @@ func TestUpdatePrunesSupersededFiles(t *testing.T) {
 		t.Errorf("progress %q does not report 2 removed files", msgs)
 	}
 }
+
+// TestLoadRefreshesExpiredState: a cached state whose Release has expired
+// is refreshed from the mirror when online, and kept (with a warning)
+// offline or when the mirror is unreachable.
+func TestLoadRefreshesExpiredState(t *testing.T) {
+	m := mirror(t, func(s *archivetest.Suite) { s.ValidUntil = time.Now().Add(time.Hour) })
+	cfg := config(t, m, m.URL())
+	if _, err := Update(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func() time.Time) { Now = f }(Now)
+	Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	// Re-publish with a later Valid-Until, as the mirror would.
+	for _, name := range []string{"bookworm", "bookworm-security"} {
+		s := m.Suite(name)
+		s.ValidUntil = time.Now().Add(24 * time.Hour)
+		m.Publish(s)
+	}
+	got, err := Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got[0].Fetched == 0 && got[0].Release.ValidUntil.Before(Now()) {
+		t.Fatalf("Load kept the expired state instead of updating")
+	}
+	// Expired again and the mirror gone: the verified state is served.
+	Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
+	if err := os.Rename(m.Dir, m.Dir+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Load with the mirror unreachable: %v", err)
+	}
+	if again[0].SHA256 != got[0].SHA256 {
+		t.Errorf("Load served different indexes")
+	}
+}

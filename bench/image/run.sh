@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/image/run.sh — builds the "nginx serves a page" VM (examples/web) with pdvm and with the
-# mmdebstrap pipeline of /work/shared/bench/image in the same run, package caches warm, and prints:
+# mmdebstrap pipeline of ../shared/bench/image in the same run, package caches warm, and prints:
 # packages, rootfs size, qcow2 sizes, build wall time, boot-to-HTTP-page time under QEMU (TCG unless
 # KVM works). Issue 5's targets (base none): <= 35 packages, qcow2 <= 16 MiB, build <= 0.25x
 # mmdebstrap's wall time, boot to the page <= 5 s.
@@ -8,11 +8,11 @@
 # Usage: bench/image/run.sh            pdvm (base none) vs mmdebstrap "tiny" (essential + nginx, sh PID 1)
 #        FULL=1 bench/image/run.sh     also pdvm systemd variants (base none; base debian) vs mmdebstrap
 #                                      minbase + systemd
-# Env:   SCRATCH (default /tmp/pdvm-bench), PEER (default /work/shared/bench/image), BOOTS (default 3)
+# Env:   SCRATCH (default /tmp/pdvm-bench), PEER (default ../shared/bench/image beside the repository), BOOTS (default 3)
 # Run as root (mmdebstrap --mode=root, pdvm base=debian chroot). Kills only the processes it starts.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SCRATCH=${SCRATCH:-/tmp/pdvm-bench}; PEER=${PEER:-/work/shared/bench/image}; BOOTS=${BOOTS:-3}
+SCRATCH=${SCRATCH:-/tmp/pdvm-bench}; PEER=${PEER:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/bench/image}; BOOTS=${BOOTS:-3}
 export BASE=$SCRATCH/image
 W=$SCRATCH/pdvm-image; rm -rf "$W"; mkdir -p "$W" "$BASE"
 export PDVM_CACHE_DIR=$SCRATCH/pdvm-cache
