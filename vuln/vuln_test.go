@@ -1,9 +1,12 @@
 package vuln
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -255,6 +258,16 @@ func TestDLAAndEnumeratedVersionsBinNMU(t *testing.T) {
 func changelogRecords(t testing.TB, path string) []Record {
 	t.Helper()
 	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		// The committed copy is gzipped.
+		var gz []byte
+		if gz, err = os.ReadFile(path + ".gz"); err == nil {
+			var zr *gzip.Reader
+			if zr, err = gzip.NewReader(bytes.NewReader(gz)); err == nil {
+				b, err = io.ReadAll(zr)
+			}
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
