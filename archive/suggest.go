@@ -2,17 +2,20 @@ package archive
 
 import "sort"
 
-// Suggest returns up to three real or virtual package names close to name
-// (by edit distance), for "did you mean" hints.
-func (u *Universe) Suggest(name string) []string {
+// Suggest returns up to max real or virtual package names close to name
+// (by edit distance, closest first), for "did you mean" hints.
+func (u *Universe) Suggest(name string, max int) []string {
 	type cand struct {
 		s string
 		d int
 	}
 	var cs []cand
 	limit := 2
-	if len(name) <= 4 {
+	switch {
+	case len(name) <= 4:
 		limit = 1
+	case len(name) >= 9:
+		limit = 3
 	}
 	try := func(n string) {
 		if n == name || abs(len(n)-len(name)) > limit {
@@ -37,7 +40,7 @@ func (u *Universe) Suggest(name string) []string {
 		return cs[i].s < cs[j].s
 	})
 	var out []string
-	for i := 0; i < len(cs) && i < 3; i++ {
+	for i := 0; i < len(cs) && i < max; i++ {
 		out = append(out, cs[i].s)
 	}
 	return out

@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -167,85 +166,7 @@ func checkKnown(u *archive.Universe, needs ...[]Need) error {
 	return nil
 }
 
-// Suggest returns up to max real package names close to name (edit
-// distance), closest first.
+// Suggest returns up to max package names close to name, closest first.
 func Suggest(u *archive.Universe, name string, max int) []string {
-	type cand struct {
-		s string
-		d int
-	}
-	limit := 2
-	if len(name) >= 9 {
-		limit = 3
-	}
-	var cs []cand
-	for _, n := range u.Names() {
-		if abs(len(n)-len(name)) > limit {
-			continue
-		}
-		if d := editDistance(name, n, limit); d <= limit {
-			cs = append(cs, cand{n, d})
-		}
-	}
-	for _, n := range u.VirtualNames() {
-		if abs(len(n)-len(name)) > limit {
-			continue
-		}
-		if d := editDistance(name, n, limit); d <= limit {
-			cs = append(cs, cand{n, d})
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].d != cs[j].d {
-			return cs[i].d < cs[j].d
-		}
-		return cs[i].s < cs[j].s
-	})
-	var out []string
-	for _, c := range cs {
-		if len(out) == max {
-			break
-		}
-		out = append(out, c.s)
-	}
-	return out
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// editDistance is the Damerau (adjacent transposition) edit distance of a
-// and b, or limit+1 when it exceeds limit.
-func editDistance(a, b string, limit int) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			best = min(best, v)
-		}
-		if best > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
+	return u.Suggest(name, max)
 }

@@ -79,7 +79,7 @@ func lookup(u *archive.Universe, arg string) (archive.ID, error) {
 		return -1, Hint(fmt.Errorf("%s is a virtual package", name), "it is provided by: %s", strings.Join(ps, ", "))
 	}
 	err := fmt.Errorf("no package named %q in the loaded archive", name)
-	if s := u.Suggest(name); len(s) > 0 {
+	if s := u.Suggest(name, 3); len(s) > 0 {
 		return -1, Hint(err, "did you mean %s?", strings.Join(s, ", "))
 	}
 	return -1, Hint(err, "check the spelling, or the suites loaded (pdvm repo stats)")
