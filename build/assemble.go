@@ -19,6 +19,7 @@ import (
 	"pdvm.dev/pdvm/debx"
 	"pdvm.dev/pdvm/fetch"
 	"pdvm.dev/pdvm/internal/tool"
+	"pdvm.dev/pdvm/kconfig/kernelsrc"
 	"pdvm.dev/pdvm/kmod"
 	"pdvm.dev/pdvm/manifest"
 	"pdvm.dev/pdvm/vminit"
@@ -134,6 +135,15 @@ func (b *builder) fetch() error {
 		return err
 	}
 	b.debs = map[string]string{}
+	if b.lock.KernelBuild != nil {
+		// flavour pdvm: the kernel is compiled (kernel.go)
+		for i, p := range b.lock.Packages {
+			b.debs[p.Name] = paths[i]
+		}
+		kb := b.lock.KernelBuild
+		b.res.Kernel = fmt.Sprintf("linux %s (flavour pdvm, built from %s %s)", kernelsrc.KernelVersion, kb.Source, kb.SourceVersion)
+		return nil
+	}
 	found := false
 	for i, p := range b.lock.Packages {
 		b.debs[p.Name] = paths[i]
@@ -174,7 +184,13 @@ func (b *builder) unpack() error {
 	// the kernel package is read at the same time (it is the biggest)
 	b.kernelDone = make(chan kernelResult, 1)
 	go func() {
-		k, err := b.readKernel()
+		var k *kernelFiles
+		var err error
+		if b.lock.KernelBuild != nil {
+			k, err = b.compileKernel()
+		} else {
+			k, err = b.readKernel()
+		}
 		b.kernelDone <- kernelResult{k, err}
 	}()
 	dir := filepath.Join(b.work, "root")
@@ -304,6 +320,11 @@ func (b *builder) installKernel() error {
 		return res.err
 	}
 	k := res.k
+	if b.lock.KernelBuild != nil {
+		// everything is built in: no modules, no initramfs
+		b.kv = k.kv
+		return nil
+	}
 	ix, kv := k.ix, k.kv
 	var roots []string
 	for _, r := range b.moduleRoots() {
@@ -619,6 +640,10 @@ func (b *builder) resolveCommand(argv []string) ([]string, error) {
 func (b *builder) installInit() error {
 	s := b.spec
 	b.res.Cmdline = "console=ttyS0 panic=-1 quiet"
+	if b.lock.KernelBuild != nil {
+		// the root disk's driver is built in and probes asynchronously
+		b.res.Cmdline += " rootwait"
+	}
 	if s.Init == "systemd" {
 		return b.installSystemd()
 	}

@@ -21,7 +21,10 @@
 //     kernel has NVMe and ext4 built in, so the default NVMe root disk
 //     boots without an initramfs — measured, this is also the fastest
 //     path; a virtio-blk root disk, or Firecracker's virtio-mmio, gets a
-//     small generated one (see initrd.go).
+//     small generated one (see initrd.go). With kernel flavour "pdvm" the
+//     lock has no kernel package: the kernel is compiled from the pinned
+//     linux-source with everything built in (kernel.go), so the image has
+//     no modules and no initramfs.
 //  4. Init: pdvm's own static init ([InitBinary], package vminit) with its
 //     configuration, or systemd units generated from the spec.
 //  5. File system: mkfs.ext4 -d, made deterministic: the UUID and
@@ -138,13 +141,14 @@ func Key(l *manifest.Lock, s *Spec, initSum string) string {
 		Packages []manifest.Package
 		Spec     *Spec
 		Init     string
+		Kernel   *manifest.KernelBuild `json:",omitempty"`
 	}
 	pk := append([]manifest.Package(nil), l.Packages...)
 	for i := range pk {
 		pk[i].Reason = nil // why a package is there does not change the image
 	}
 	sort.Slice(pk, func(i, j int) bool { return pk[i].Name < pk[j].Name })
-	b, _ := json.Marshal(keyed{Version, l.Release, l.Arch, l.Date, pk, s, initSum})
+	b, _ := json.Marshal(keyed{Version, l.Release, l.Arch, l.Date, pk, s, initSum, l.KernelBuild})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }

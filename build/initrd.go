@@ -26,6 +26,9 @@ import (
 
 // needsInitrd reports whether the root disk's driver is a module.
 func (b *builder) needsInitrd() bool {
+	if b.lock.KernelBuild != nil {
+		return false // the compiled kernel has the disk drivers built in
+	}
 	if b.spec.Hardware.DiskBus == "virtio" {
 		return true
 	}

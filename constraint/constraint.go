@@ -316,7 +316,9 @@ func (s *Set) list(k Kind, v description.Strs, def string, at hcl.Range) {
 }
 
 // KernelPackage is the Debian kernel metapackage of a flavour ("" when
-// the flavour has no package: none, custom).
+// the flavour has no package: none, custom, and pdvm, whose kernel the
+// builder compiles from the pinned linux-source with every needed option
+// built in).
 func KernelPackage(flavour, arch string) string {
 	switch flavour {
 	case "cloud":

@@ -129,7 +129,7 @@ type VM struct {
 // Kernel is the kernel block: the kernel flavour and Kconfig requests.
 type Kernel struct {
 	DefRange hcl.Range
-	Flavour  Str  // "cloud" | "generic" | "rt" | "none" | "custom"
+	Flavour  Str  // "cloud" | "generic" | "rt" | "none" | "custom" | "pdvm" (built from source)
 	Need     Strs // Kconfig symbols (without CONFIG_)
 	Avoid    Strs
 }

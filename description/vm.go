@@ -141,7 +141,7 @@ var (
 	Bases         = []string{"none", "debian"}
 	Inits         = []string{"pdvm", "systemd"}
 	Objectives    = []string{"count", "size"}
-	Flavours      = []string{"cloud", "generic", "rt", "none", "custom"}
+	Flavours      = []string{"cloud", "generic", "rt", "none", "custom", "pdvm"}
 	NetworkModes  = []string{"dhcp", "static", "none"}
 	RestartModes  = []string{"always", "on-failure", "never"}
 	Severities    = []string{"low", "medium", "high", "critical"}

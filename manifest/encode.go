@@ -231,6 +231,14 @@ func Validate(l *Lock) error {
 	if l.InstalledSize != size {
 		bad("installed_size %d KiB, but the packages sum to %d KiB", l.InstalledSize, size)
 	}
+	if k := l.KernelBuild; k != nil {
+		if k.Source == "" || k.SourceVersion == "" {
+			bad("kernel_build: source and source_version are required")
+		}
+		if k.SourceSHA256 != "" && !hexRE.MatchString(k.SourceSHA256) {
+			bad("kernel_build: source_sha256 %q is not a SHA-256", k.SourceSHA256)
+		}
+	}
 	if l.Hardware.CPUs < 0 || l.Hardware.MemoryMiB < 0 || l.Hardware.DiskMiB < 0 {
 		bad("hardware sizes must not be negative")
 	}

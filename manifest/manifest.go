@@ -52,6 +52,10 @@ type Lock struct {
 	// Hardware is the VM's size after defaults; DiskMiB is computed from
 	// the closure when the description leaves it unset.
 	Hardware Hardware `json:"hardware"`
+	// KernelBuild is set for kernel flavour "pdvm": no Debian kernel
+	// package is in the lock; the builder compiles the kernel from the
+	// recorded source with the recorded Kconfig requests.
+	KernelBuild *KernelBuild `json:"kernel_build,omitempty"`
 
 	Archive []Suite `json:"archive"`
 	Proof   string  `json:"proof"` // optimal | feasible (budget hit)
@@ -76,8 +80,19 @@ type Hardware struct {
 	// DiskAuto is true when DiskMiB was computed from the closure.
 	DiskAuto bool `json:"disk_auto,omitempty"`
 	// KernelFlavour is the description's kernel flavour (cloud, generic,
-	// rt, none, custom).
+	// rt, none, custom, pdvm: compiled, see KernelBuild).
 	KernelFlavour string `json:"kernel_flavour,omitempty"`
+}
+
+// KernelBuild records what a compiled kernel (flavour "pdvm") is built
+// from: the pinned source package and the description's Kconfig requests
+// (symbols without CONFIG_; the builder adds what its boot path needs).
+type KernelBuild struct {
+	Source        string   `json:"source"`         // e.g. linux-source-6.1
+	SourceVersion string   `json:"source_version"` // e.g. 6.1.170-3
+	SourceSHA256  string   `json:"source_sha256"`  // of the source .deb
+	Need          []string `json:"need,omitempty"`
+	Avoid         []string `json:"avoid,omitempty"`
 }
 
 // Suite records one verified index the plan used.

@@ -200,3 +200,38 @@ func TestPackagesDigest(t *testing.T) {
 		t.Errorf("PackagesDigest ignores package hashes")
 	}
 }
+
+// A lock with a compiled kernel round-trips; one without keeps the old
+// shape (no kernel_build key); a kernel_build without a source is invalid.
+func TestKernelBuild(t *testing.T) {
+	l := sample()
+	l.Sort()
+	plain, err := Encode(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(plain, []byte("kernel_build")) {
+		t.Errorf("a lock without a compiled kernel mentions kernel_build:\n%s", plain)
+	}
+	l.KernelBuild = &KernelBuild{Source: "linux-source-6.1", SourceVersion: "6.1.170-3", SourceSHA256: sha, Need: []string{"VIRTIO_NET", "IPV6"}}
+	data, err := Encode(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.KernelBuild == nil || back.KernelBuild.SourceVersion != "6.1.170-3" || strings.Join(back.KernelBuild.Need, ",") != "VIRTIO_NET,IPV6" {
+		t.Errorf("kernel_build did not round-trip: %+v", back.KernelBuild)
+	}
+	if err := Validate(back); err != nil {
+		t.Errorf("Validate = %v", err)
+	}
+	back.KernelBuild.Source = ""
+	back.KernelBuild.SourceSHA256 = "nope"
+	err = Validate(back)
+	if err == nil || !strings.Contains(err.Error(), "kernel_build: source") || !strings.Contains(err.Error(), "not a SHA-256") {
+		t.Errorf("Validate of a broken kernel_build = %v", err)
+	}
+}

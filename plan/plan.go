@@ -21,7 +21,9 @@
 // versioned image package and records only that, marked Kernel and
 // Standalone; the builder unpacks /boot/vmlinuz and the modules it needs,
 // and the kernel package's maintainer-script dependencies (initramfs-tools,
-// kmod, linux-base, …) stay out of the VM.
+// kmod, linux-base, …) stay out of the VM. Flavour "pdvm" has no package:
+// the lock's KernelBuild records the pinned kernel source and the
+// description's Kconfig requests, and the builder compiles the kernel.
 package plan
 
 import (
@@ -41,6 +43,7 @@ import (
 	"pdvm.dev/pdvm/constraint"
 	"pdvm.dev/pdvm/debian/relation"
 	"pdvm.dev/pdvm/description"
+	"pdvm.dev/pdvm/kconfig/kernelsrc"
 	"pdvm.dev/pdvm/manifest"
 	"pdvm.dev/pdvm/resolve"
 )
@@ -398,6 +401,19 @@ func (r *Result) lock(u *archive.Universe, f *description.File, lockPath string,
 		CPUs:          s.CPUs,
 		MemoryMiB:     s.Memory >> 20,
 		KernelFlavour: s.Flavour,
+	}
+	if s.Flavour == "pdvm" {
+		// no kernel package: the builder compiles the pinned source
+		kb := &manifest.KernelBuild{Source: kernelsrc.Package, SourceVersion: kernelsrc.Version, SourceSHA256: kernelsrc.SHA256}
+		for _, c := range s.Constraints {
+			switch c.Kind {
+			case constraint.KconfigNeed:
+				kb.Need = append(kb.Need, c.Value)
+			case constraint.KconfigAvoid:
+				kb.Avoid = append(kb.Avoid, c.Value)
+			}
+		}
+		l.KernelBuild = kb
 	}
 	if s.Disk > 0 {
 		l.Hardware.DiskMiB = (s.Disk + 1<<20 - 1) >> 20

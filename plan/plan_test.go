@@ -309,3 +309,44 @@ func TestLockPath(t *testing.T) {
 		t.Errorf("LockPath(two vms) = %s", got)
 	}
 }
+
+// Kernel flavour "pdvm" puts no kernel package in the lock; KernelBuild
+// records the pinned source and the description's Kconfig requests.
+func TestPlanKernelFlavourPdvm(t *testing.T) {
+	u := fixture(t, date1)
+	l := planOne(t, u, `vm "s" {
+  need = ["curl"]
+  kernel {
+    flavour = "pdvm"
+    need    = ["VIRTIO_NET", "IPV6"]
+    avoid   = ["MODULES"]
+  }
+}
+`).Lock
+	for _, p := range l.Packages {
+		if p.Kernel || strings.HasPrefix(p.Name, "linux-image-") {
+			t.Errorf("flavour pdvm locked a kernel package %s", p.Name)
+		}
+	}
+	kb := l.KernelBuild
+	if kb == nil {
+		t.Fatal("no kernel_build in the lock")
+	}
+	if kb.Source != "linux-source-6.1" || kb.SourceVersion == "" || len(kb.SourceSHA256) != 64 {
+		t.Errorf("kernel_build source = %+v", kb)
+	}
+	if strings.Join(kb.Need, ",") != "VIRTIO_NET,IPV6" || strings.Join(kb.Avoid, ",") != "MODULES" {
+		t.Errorf("kernel_build need %v avoid %v, want the description's", kb.Need, kb.Avoid)
+	}
+	if l.Hardware.KernelFlavour != "pdvm" {
+		t.Errorf("kernel_flavour %q", l.Hardware.KernelFlavour)
+	}
+	// the default flavour keeps the old lock shape
+	l2 := planOne(t, u, `vm "s" {
+  need = ["curl"]
+}
+`).Lock
+	if l2.KernelBuild != nil {
+		t.Errorf("flavour cloud has a kernel_build: %+v", l2.KernelBuild)
+	}
+}

@@ -15,3 +15,5 @@ apt_install e2fsprogs dosfstools mtools syslinux syslinux-common fdisk qemu-util
 apt_install gcc make flex bison bc libc6-dev libelf-dev libssl-dev python3 python3-kconfiglib
 # SAT/optimisation layer (solve/): clasp is the independent MaxSAT oracle of TestRealClaspOracle
 apt_install clasp
+# kernel flavour "pdvm" (build/kernel.go, examples/web-tiny): the build tools above compile the kernel; xz compresses the bzImage (KERNEL_XZ)
+apt_install xz-utils

@@ -215,6 +215,9 @@ for CI.`,
 						j.Kernel = p.Name + " " + p.Version
 					}
 				}
+				if kb := r.Lock.KernelBuild; kb != nil {
+					j.Kernel = kb.Source + " " + kb.SourceVersion + " (compiled)"
+				}
 				for _, p := range ch.Added {
 					j.Added = append(j.Added, p.Name+" "+p.Version)
 				}
@@ -303,6 +306,10 @@ func printPlan(w io.Writer, r *plan.Result, lockPath string, prev *manifest.Lock
 		case p.Kernel:
 			fmt.Fprintf(w, "  kernel  %s %s (installed with its dependencies)\n", p.Name, p.Version)
 		}
+	}
+	if kb := l.KernelBuild; kb != nil {
+		fmt.Fprintf(w, "  kernel  compiled from %s %s at build time, everything built in (kernel need: %s)\n",
+			kb.Source, kb.SourceVersion, strings.Join(kb.Need, " "))
 	}
 	disk := fmt.Sprintf("%d MiB", l.Hardware.DiskMiB)
 	if l.Hardware.DiskAuto {

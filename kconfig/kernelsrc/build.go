@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 )
 
 // BuildOptions configure [Build].
@@ -60,6 +61,21 @@ func Build(ctx context.Context, dotconfig []byte, opt BuildOptions) (*BuildResul
 	}
 	if err := os.MkdirAll(filepath.Join(opt.CacheDir, "builds"), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the build cache: %w", err)
+	}
+	// One process compiles a configuration; others wait for it and take
+	// the cached image (go test runs packages in parallel, and pdvm build
+	// may run twice for the same description).
+	lock, err := os.OpenFile(filepath.Join(opt.CacheDir, "builds", "."+key+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking the kernel build %s: %w", key, err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("locking the kernel build %s: %w", key, err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if st, err := os.Stat(img); err == nil {
+		return &BuildResult{BzImage: img, Key: key, Cached: true, Size: st.Size()}, nil
 	}
 	work, err := os.MkdirTemp(filepath.Join(opt.CacheDir, "builds"), ".build-*")
 	if err != nil {
