@@ -79,18 +79,20 @@ var (
 )
 
 // Member is one ar member's name and content reader.
-type member struct {
-	name string
-	size int64
-	r    io.Reader
+type Member struct {
+	Name string
+	Size int64
+	R    io.Reader // the member's content; valid only during the callback
 }
 
-// arMembers iterates over an ar archive, calling f for each member.
-func arMembers(r io.Reader, limit int64, f func(m member) (stop bool, err error)) error {
+// Members iterates over an ar archive (a .deb is one), calling f for each
+// member until f returns stop or an error. A member larger than limit (when
+// limit > 0) is an error wrapping ErrTooLarge.
+func Members(r io.Reader, limit int64, f func(m Member) (stop bool, err error)) error {
 	br := bufio.NewReader(r)
 	magic := make([]byte, 8)
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != "!<arch>\n" {
-		return fmt.Errorf("not a .deb: missing ar header")
+		return errors.New("not a Debian package: not an ar archive (no \"!<arch>\" magic)")
 	}
 	hdr := make([]byte, 60)
 	for {
@@ -112,7 +114,7 @@ func arMembers(r io.Reader, limit int64, f func(m member) (stop bool, err error)
 			return fmt.Errorf("ar member %q claims %d bytes, more than the %d-byte file: %w", name, size, limit, ErrTooLarge)
 		}
 		lr := &io.LimitedReader{R: br, N: size}
-		stop, err := f(member{name: name, size: size, r: lr})
+		stop, err := f(Member{Name: name, Size: size, R: lr})
 		if err != nil || stop {
 			return err
 		}
@@ -128,10 +130,12 @@ func arMembers(r io.Reader, limit int64, f func(m member) (stop bool, err error)
 	}
 }
 
-// decompressor returns a reader for a compressed tar member by suffix.
+// Decompress returns a reader for a tar member compressed as its name's
+// suffix says (.tar, .gz, .zst, .xz); xz goes through the xz program when
+// it is installed, which is several times faster than Go's decoder.
 // xz uses the xz(1) tool when present (several times faster than the pure
 // Go decoder), else the Go decoder.
-func decompressor(ctx context.Context, name string, r io.Reader) (io.ReadCloser, error) {
+func Decompress(ctx context.Context, name string, r io.Reader) (io.ReadCloser, error) {
 	switch {
 	case strings.HasSuffix(name, ".tar"):
 		return io.NopCloser(r), nil
@@ -202,11 +206,11 @@ func Control(ctx context.Context, deb string) (map[string][]byte, error) {
 	defer f.Close()
 	st, _ := f.Stat()
 	out := map[string][]byte{}
-	err = arMembers(f, st.Size(), func(m member) (bool, error) {
-		if !strings.HasPrefix(m.name, "control.tar") {
+	err = Members(f, st.Size(), func(m Member) (bool, error) {
+		if !strings.HasPrefix(m.Name, "control.tar") {
 			return false, nil
 		}
-		dr, err := decompressor(ctx, m.name, m.r)
+		dr, err := Decompress(ctx, m.Name, m.R)
 		if err != nil {
 			return true, err
 		}
@@ -218,7 +222,7 @@ func Control(ctx context.Context, deb string) (map[string][]byte, error) {
 				return true, nil
 			}
 			if err != nil {
-				return true, fmt.Errorf("reading %s: %w", m.name, err)
+				return true, fmt.Errorf("reading %s: %w", m.Name, err)
 			}
 			if h.Typeflag != tar.TypeReg || h.Size > 64<<20 {
 				continue
@@ -250,19 +254,19 @@ func Extract(ctx context.Context, deb string, root *Root, opt Options) ([]Entry,
 	}
 	var entries []Entry
 	found := false
-	err = arMembers(f, st.Size(), func(m member) (bool, error) {
-		if !strings.HasPrefix(m.name, "data.tar") {
+	err = Members(f, st.Size(), func(m Member) (bool, error) {
+		if !strings.HasPrefix(m.Name, "data.tar") {
 			return false, nil
 		}
 		found = true
-		dr, err := decompressor(ctx, m.name, m.r)
+		dr, err := Decompress(ctx, m.Name, m.R)
 		if err != nil {
 			return true, err
 		}
 		entries, err = extractTar(ctx, tar.NewReader(dr), root, opt)
 		cerr := dr.Close()
 		if err == nil && cerr != nil {
-			err = fmt.Errorf("decompressing %s: %w", m.name, cerr)
+			err = fmt.Errorf("decompressing %s: %w", m.Name, cerr)
 		}
 		return true, err
 	})
@@ -489,12 +493,12 @@ func Walk(ctx context.Context, deb string, opt Options, f func(rel string, size 
 		maxFile = defaultMaxFile
 	}
 	found := false
-	err = arMembers(fh, st.Size(), func(m member) (bool, error) {
-		if !strings.HasPrefix(m.name, "data.tar") {
+	err = Members(fh, st.Size(), func(m Member) (bool, error) {
+		if !strings.HasPrefix(m.Name, "data.tar") {
 			return false, nil
 		}
 		found = true
-		dr, err := decompressor(ctx, m.name, m.r)
+		dr, err := Decompress(ctx, m.Name, m.R)
 		if err != nil {
 			return true, err
 		}

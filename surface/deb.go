@@ -2,22 +2,18 @@ package surface
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"pdvm.dev/pdvm/debx"
 )
 
 // Facts is what one .deb (or a root file system) contributes to the
@@ -90,33 +86,24 @@ func ScanDeb(ctx context.Context, debPath string) (*Facts, error) {
 		return nil, fmt.Errorf("scanning %s: %w", debPath, err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
-	magic := make([]byte, 8)
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != "!<arch>\n" {
-		return nil, fmt.Errorf("scanning %s: not a Debian package (no ar header)", debPath)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", debPath, err)
 	}
 	facts := &Facts{}
 	var postinst []byte
-	for {
-		hdr := make([]byte, 60)
-		if _, err := io.ReadFull(br, hdr); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("scanning %s: truncated ar header: %w", debPath, err)
+	err = debx.Members(f, st.Size(), func(m debx.Member) (bool, error) {
+		control := strings.HasPrefix(m.Name, "control.tar")
+		if !control && !strings.HasPrefix(m.Name, "data.tar") {
+			return false, nil
 		}
-		name := strings.TrimRight(strings.TrimSpace(string(hdr[0:16])), "/")
-		size, err := strconv.ParseInt(strings.TrimSpace(string(hdr[48:58])), 10, 64)
-		if err != nil || size < 0 {
-			return nil, fmt.Errorf("scanning %s: bad ar member size", debPath)
+		r, err := debx.Decompress(ctx, m.Name, m.R)
+		if err != nil {
+			return true, fmt.Errorf("%s: %w", m.Name, err)
 		}
-		body := io.LimitReader(br, size)
-		switch {
-		case strings.HasPrefix(name, "control.tar"):
-			r, closer, err := decompress(ctx, name, body)
-			if err != nil {
-				return nil, fmt.Errorf("scanning %s: %s: %w", debPath, name, err)
-			}
-			tr := tar.NewReader(r)
+		defer r.Close()
+		tr := tar.NewReader(r)
+		if control {
 			for {
 				h, err := tr.Next()
 				if err != nil {
@@ -126,26 +113,14 @@ func ScanDeb(ctx context.Context, debPath string) (*Facts, error) {
 					postinst, _ = io.ReadAll(io.LimitReader(tr, 1<<20))
 				}
 			}
-			io.Copy(io.Discard, r)
-			closer()
-		case strings.HasPrefix(name, "data.tar"):
-			r, closer, err := decompress(ctx, name, body)
-			if err != nil {
-				return nil, fmt.Errorf("scanning %s: %s: %w", debPath, name, err)
-			}
-			err = scanTar(tar.NewReader(r), facts)
-			io.Copy(io.Discard, r)
-			closer()
-			if err != nil {
-				return nil, fmt.Errorf("scanning %s: %s: %w", debPath, name, err)
-			}
+		} else if err := scanTar(tr, facts); err != nil {
+			return true, fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if _, err := io.Copy(io.Discard, body); err != nil {
-			return nil, fmt.Errorf("scanning %s: %w", debPath, err)
-		}
-		if size%2 == 1 {
-			br.ReadByte()
-		}
+		io.Copy(io.Discard, r) // let the decompressor finish cleanly
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", debPath, err)
 	}
 	scanPostinst(postinst, facts)
 	facts.markEnabled(facts.Enables)
@@ -187,43 +162,6 @@ func dedup(s []string) []string {
 		}
 	}
 	return out
-}
-
-// decompress opens a tar member by its suffix; xz goes through the xz
-// program when it is installed (several times faster).
-func decompress(ctx context.Context, name string, r io.Reader) (io.Reader, func(), error) {
-	switch {
-	case strings.HasSuffix(name, ".xz"):
-		if p, err := exec.LookPath("xz"); err == nil {
-			cmd := exec.CommandContext(ctx, p, "-dc")
-			cmd.Stdin = r
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := cmd.Start(); err != nil {
-				return nil, nil, err
-			}
-			return out, func() { cmd.Wait() }, nil
-		}
-		x, err := xz.NewReader(r)
-		return x, func() {}, err
-	case strings.HasSuffix(name, ".zst"):
-		z, err := zstd.NewReader(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return z, z.Close, nil
-	case strings.HasSuffix(name, ".gz"):
-		g, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return g, func() { g.Close() }, nil
-	case strings.HasSuffix(name, ".tar"):
-		return r, func() {}, nil
-	}
-	return nil, nil, fmt.Errorf("unknown compression of %s", name)
 }
 
 var unitDirs = []string{"lib/systemd/system/", "usr/lib/systemd/system/", "etc/systemd/system/"}

@@ -3,10 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
-
-	"golang.org/x/term"
 
 	"pdvm.dev/pdvm/archive"
 	"pdvm.dev/pdvm/internal/universe"
@@ -37,15 +34,10 @@ func (e *Env) RepoConfig() repo.Config {
 		cfg.CacheDir = f.CacheDir
 	}
 	cfg.Offline = cfg.Offline || f.Offline
-	if e.isTerminal() {
+	if isTerminal(e.Stderr) {
 		cfg.Progress = func(msg string) { fmt.Fprintf(e.Stderr, "pdvm: %s\n", msg) }
 	}
 	return cfg
-}
-
-func (e *Env) isTerminal() bool {
-	f, ok := e.Stderr.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Universe loads the package universe selected by the global flags, from

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"pdvm.dev/pdvm/internal/testenv"
 )
@@ -29,33 +30,34 @@ func copyExample(t *testing.T, name string) string {
 	return filepath.Join(dir, name+".pdvm.hcl")
 }
 
-// TestRealTestExampleWeb is the end-to-end test: `pdvm test
-// examples/web.pdvm.hcl` plans the description (no lock yet), builds the
-// image from scratch (base none, pdvm's init, nginx), boots it in QEMU
-// (TCG on CI) and the HTTP probe must get the page from nginx in the VM.
-func TestRealTestExampleWeb(t *testing.T) {
-	testenv.Real(t, "mkfs.ext4", "debugfs", "qemu-img", "syslinux", "mcopy", "mkfs.fat", "qemu-system-x86_64")
-	desc := copyExample(t, "web")
-	out := filepath.Join(filepath.Dir(desc), "out")
+// testResult is one vm of `pdvm test --json`.
+type testResult struct {
+	VM     string
+	Image  string
+	Result struct {
+		OK     bool
+		Accel  string
+		Probes []struct {
+			Name    string
+			OK      bool
+			Seconds float64
+			Detail  string
+		}
+	}
+}
+
+// runProbes runs `pdvm test` on desc (a fresh build into out) and fails
+// unless its single vm boots and every probe passes.
+func runProbes(t *testing.T, desc, out string) testResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
+	t0 := time.Now()
 	code := Main(context.Background(), []string{"--offline", "--json", "test", "--no-cache", "-o", out, desc}, &stdout, &stderr)
-	t.Logf("stderr:\n%s", stderr.String())
+	t.Logf("pdvm test took %s; stderr:\n%s", time.Since(t0).Round(time.Second), stderr.String())
 	if code != 0 {
 		t.Fatalf("pdvm test exited %d:\n%s", code, stdout.String())
 	}
-	var res []struct {
-		VM     string
-		Result struct {
-			OK     bool
-			Accel  string
-			Probes []struct {
-				Name    string
-				OK      bool
-				Seconds float64
-				Detail  string
-			}
-		}
-	}
+	var res []testResult
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatalf("%v\n%s", err, stdout.String())
 	}
@@ -65,6 +67,18 @@ func TestRealTestExampleWeb(t *testing.T) {
 	for _, p := range res[0].Result.Probes {
 		t.Logf("probe %s ok=%v after %.2fs (%s): %s", p.Name, p.OK, p.Seconds, res[0].Result.Accel, p.Detail)
 	}
+	return res[0]
+}
+
+// TestRealTestExampleWeb is the end-to-end test: `pdvm test
+// examples/web.pdvm.hcl` plans the description (no lock yet), builds the
+// image from scratch (base none, pdvm's init, nginx), boots it in QEMU
+// (TCG on CI) and the HTTP probe must get the page from nginx in the VM.
+func TestRealTestExampleWeb(t *testing.T) {
+	testenv.Real(t, "mkfs.ext4", "debugfs", "qemu-img", "syslinux", "mcopy", "mkfs.fat", "qemu-system-x86_64")
+	desc := copyExample(t, "web")
+	out := filepath.Join(filepath.Dir(desc), "out")
+	runProbes(t, desc, out)
 	if _, err := os.Stat(desc + ".lock"); err != nil {
 		t.Errorf("no lock written next to the description: %v", err)
 	}

@@ -182,13 +182,14 @@ for CI.`,
 					}
 					continue
 				}
-				opts, err := securityOptions(e, constraint.Lower(vm), time.Now())
+				lowered := constraint.Lower(vm)
+				opts, err := securityOptions(e, lowered, time.Now())
 				if err != nil {
 					return err
 				}
 				opts.Budget = budget
 				if avoidVuln != "" {
-					if opts.Forbid, err = vulnForbidder(e, avoidVuln, constraint.Lower(vm).Suite); err != nil {
+					if opts.Forbid, err = vulnForbidder(e, avoidVuln, lowered.Suite); err != nil {
 						return err
 					}
 				}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"pdvm.dev/pdvm/build"
 	"pdvm.dev/pdvm/internal/testenv"
@@ -33,36 +32,7 @@ func TestRealTestExampleWebTiny(t *testing.T) {
 	}
 	desc := filepath.Join(dir, "web-tiny.pdvm.hcl")
 	out := filepath.Join(dir, "out")
-	var stdout, stderr bytes.Buffer
-	t0 := time.Now()
-	code := Main(context.Background(), []string{"--offline", "--json", "test", "--no-cache", "-o", out, desc}, &stdout, &stderr)
-	t.Logf("pdvm test took %s; stderr:\n%s", time.Since(t0).Round(time.Second), stderr.String())
-	if code != 0 {
-		t.Fatalf("pdvm test exited %d:\n%s", code, stdout.String())
-	}
-	var res []struct {
-		VM     string
-		Image  string
-		Result struct {
-			OK     bool
-			Accel  string
-			Probes []struct {
-				Name    string
-				OK      bool
-				Seconds float64
-				Detail  string
-			}
-		}
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		t.Fatalf("%v\n%s", err, stdout.String())
-	}
-	if len(res) != 1 || !res[0].Result.OK || len(res[0].Result.Probes) == 0 {
-		t.Fatalf("probes did not pass: %+v", res)
-	}
-	for _, p := range res[0].Result.Probes {
-		t.Logf("probe %s ok=%v after %.2fs (%s): %s", p.Name, p.OK, p.Seconds, res[0].Result.Accel, p.Detail)
-	}
+	res := runProbes(t, desc, out)
 
 	// The lock records the kernel source instead of a kernel package.
 	data, err := os.ReadFile(desc + ".lock")
@@ -83,8 +53,7 @@ func TestRealTestExampleWebTiny(t *testing.T) {
 	}
 
 	// The same build again is a cache hit that reports what it built.
-	stdout.Reset()
-	stderr.Reset()
+	var stdout, stderr bytes.Buffer
 	if code := Main(context.Background(), []string{"--offline", "--json", "build", "-o", out, desc}, &stdout, &stderr); code != 0 {
 		t.Fatalf("pdvm build exited %d:\n%s\n%s", code, stdout.String(), stderr.String())
 	}
@@ -118,10 +87,10 @@ func TestRealTestExampleWebTiny(t *testing.T) {
 	if sbin := ls("/usr/sbin"); !strings.Contains(sbin, "nginx") {
 		t.Errorf("/usr/sbin of the image has no nginx:\n%s", sbin)
 	}
-	if st, err := os.Stat(res[0].Image); err != nil {
+	if st, err := os.Stat(res.Image); err != nil {
 		t.Error(err)
 	} else {
-		t.Logf("full disk %s: %d bytes (%.1f MiB)", filepath.Base(res[0].Image), st.Size(), float64(st.Size())/(1<<20))
+		t.Logf("full disk %s: %d bytes (%.1f MiB)", filepath.Base(res.Image), st.Size(), float64(st.Size())/(1<<20))
 		if st.Size() > 16<<20 {
 			t.Errorf("the full disk is %.1f MiB, want at most 16 MiB", float64(st.Size())/(1<<20))
 		}

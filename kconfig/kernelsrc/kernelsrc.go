@@ -24,7 +24,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ulikunitz/xz"
+	"pdvm.dev/pdvm/debx"
+	"pdvm.dev/pdvm/internal/cache"
 )
 
 // The pinned source package: linux-source-6.1 from the plain bookworm
@@ -42,16 +43,13 @@ const (
 	tarball       = "usr/src/linux-source-6.1.tar.xz"
 )
 
-// CacheDir returns $XDG_CACHE_HOME/pdvm/kernel, or ~/.cache/pdvm/kernel.
+// CacheDir returns the kernel directory of pdvm's cache (see cache.Dir).
 func CacheDir() (string, error) {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "pdvm", "kernel"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := cache.Dir()
 	if err != nil {
-		return "", fmt.Errorf("finding the cache directory: %w", err)
+		return "", err
 	}
-	return filepath.Join(home, ".cache", "pdvm", "kernel"), nil
+	return filepath.Join(d, "kernel"), nil
 }
 
 // Fetch makes sure the pinned .deb is in cacheDir and returns its path.
@@ -171,73 +169,48 @@ func Unpack(ctx context.Context, debPath, dir string) error {
 		return fmt.Errorf("opening %s: %w", debPath, err)
 	}
 	defer f.Close()
-	members, err := arMembers(f)
+	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", debPath, err)
+		return fmt.Errorf("opening %s: %w", debPath, err)
 	}
-	for _, e := range members {
-		if e.name != "data.tar.xz" {
-			continue
+	found := false
+	err = debx.Members(f, st.Size(), func(m debx.Member) (bool, error) {
+		if !strings.HasPrefix(m.Name, "data.tar") {
+			return false, nil
 		}
-		xr, err := xz.NewReader(bufio.NewReaderSize(e.data, 1<<20))
+		found = true
+		data, err := debx.Decompress(ctx, m.Name, m.R)
 		if err != nil {
-			return fmt.Errorf("reading %s data.tar.xz: %w", debPath, err)
+			return true, fmt.Errorf("%s: %w", m.Name, err)
 		}
-		tr := tar.NewReader(xr)
+		defer data.Close()
+		tr := tar.NewReader(data)
 		for {
 			h, err := tr.Next()
 			if err == io.EOF {
-				return fmt.Errorf("reading %s: no %s inside", debPath, tarball)
+				return true, fmt.Errorf("no %s inside", tarball)
 			}
 			if err != nil {
-				return fmt.Errorf("reading %s data.tar.xz: %w", debPath, err)
+				return true, fmt.Errorf("%s: %w", m.Name, err)
 			}
 			if strings.TrimPrefix(h.Name, "./") != tarball {
 				continue
 			}
-			inner, err := xz.NewReader(bufio.NewReaderSize(tr, 1<<20))
+			inner, err := debx.Decompress(ctx, tarball, tr)
 			if err != nil {
-				return fmt.Errorf("reading %s: %w", tarball, err)
+				return true, fmt.Errorf("%s: %w", tarball, err)
 			}
-			return extract(ctx, tar.NewReader(bufio.NewReaderSize(inner, 1<<20)), dir)
+			defer inner.Close()
+			return true, extract(ctx, tar.NewReader(bufio.NewReaderSize(inner, 1<<20)), dir)
 		}
+	})
+	if err == nil && !found {
+		err = errors.New("no data.tar member")
 	}
-	return fmt.Errorf("reading %s: no data.tar.xz member", debPath)
-}
-
-type arMember struct {
-	name string
-	data *io.SectionReader
-}
-
-// arMembers lists the members of an ar(1) archive (a .deb is one): an
-// 8-byte magic, then per member a 60-byte header (name, ..., decimal size
-// at bytes 48-58, "`\n") and the data padded to an even length.
-func arMembers(f io.ReaderAt) ([]arMember, error) {
-	magic := make([]byte, 8)
-	if _, err := f.ReadAt(magic, 0); err != nil || string(magic) != "!<arch>\n" {
-		return nil, fmt.Errorf("not an ar archive")
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", debPath, err)
 	}
-	var out []arMember
-	off := int64(8)
-	hdr := make([]byte, 60)
-	for {
-		if _, err := f.ReadAt(hdr, off); err == io.EOF {
-			return out, nil
-		} else if err != nil {
-			return nil, err
-		}
-		if string(hdr[58:60]) != "`\n" {
-			return nil, fmt.Errorf("bad ar header at offset %d", off)
-		}
-		var size int64
-		if _, err := fmt.Sscan(strings.TrimSpace(string(hdr[48:58])), &size); err != nil {
-			return nil, fmt.Errorf("bad ar member size at offset %d", off)
-		}
-		name := strings.TrimSuffix(strings.TrimSpace(string(hdr[0:16])), "/")
-		out = append(out, arMember{name: name, data: io.NewSectionReader(f, off+60, size)})
-		off += 60 + size + size%2
-	}
+	return nil
 }
 
 func extract(ctx context.Context, tr *tar.Reader, dir string) error {
